@@ -1,0 +1,2 @@
+# Part of sale_subscription_plus. License LGPL-3.
+from . import models

@@ -1,0 +1,30 @@
+# Part of sale_subscription_plus. License LGPL-3.
+{
+    'name': 'Subscriptions Plus',
+    'version': '18.0.1.0.0',
+    'category': 'Sales/Subscriptions',
+    'summary': 'Recurring plans, subscription sale orders and automatic recurring invoicing',
+    'description': """
+Subscriptions on Odoo Community: recurring plans with a billing period,
+prices per plan and pricelist, subscription templates, a stored MRR, and a
+daily job that invoices every due period exactly once.
+""",
+    'author': 'sale_subscription_plus contributors',
+    'license': 'LGPL-3',
+    'depends': ['sale_management', 'account'],
+    'data': [
+        'security/sale_subscription_plus_security.xml',
+        'security/ir.model.access.csv',
+        'data/ir_cron.xml',
+        'views/sale_subscription_plan_views.xml',
+        'views/sale_subscription_pricing_views.xml',
+        'views/product_template_views.xml',
+        'views/sale_order_template_views.xml',
+        'views/sale_order_views.xml',
+        'views/account_move_views.xml',
+        # Menus reference the actions above, so they load last.
+        'views/sale_subscription_plus_menus.xml',
+    ],
+    'installable': True,
+    'application': False,
+}

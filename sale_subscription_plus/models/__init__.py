@@ -1,0 +1,10 @@
+# Part of sale_subscription_plus. License LGPL-3.
+from . import sale_subscription_plan
+from . import sale_subscription_pricing
+from . import product_template
+from . import sale_order_template
+from . import sale_order
+from . import sale_order_line
+from . import account_move
+from . import account_move_line
+from . import res_company
