@@ -1,2 +1,3 @@
 # Part of sale_subscription_plus. License LGPL-3.
 from . import models
+from . import wizard

@@ -26,6 +26,17 @@ class AccountMove(models.Model):
                AND state != 'cancel'
         """))
 
+    def _invoice_paid_hook(self):
+        result = super()._invoice_paid_hook()
+        # A late payment reopens a subscription only when its closing reason allows it.
+        closed = self.subscription_id.filtered(
+            lambda s: s.subscription_state == 'closed' and s.close_reason_id.reopen_on_payment)
+        for subscription in closed:
+            invoices = self.filtered(lambda m: m.subscription_id == subscription)
+            subscription._reopen(note=self.env._(
+                "late payment of %(invoices)s", invoices=", ".join(invoices.mapped('name'))))
+        return result
+
     def _queue_subscription_sending(self):
         """Queue the invoices for account's sending job, authored by their salesperson.
 

@@ -11,3 +11,6 @@ class AccountMoveLine(models.Model):
     subscription_period_end = fields.Date(
         string="Period End", copy=False,
         help="Last day of the subscription period this recurring line bills.")
+    subscription_adjustment_id = fields.Many2one(
+        'sale.subscription.adjustment', string="Proration Adjustment", copy=False,
+        index='btree_not_null', ondelete='set null')

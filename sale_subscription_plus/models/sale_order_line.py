@@ -18,7 +18,7 @@ class SaleOrderLine(models.Model):
                 and line.order_id.plan_id
             )
 
-    @api.depends('order_id.plan_id', 'order_id.pricelist_id')
+    @api.depends('order_id.plan_id')
     def _compute_price_unit(self):
         return super()._compute_price_unit()
 

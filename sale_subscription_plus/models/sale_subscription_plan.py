@@ -44,6 +44,17 @@ class SaleSubscriptionPlan(models.Model):
         'account.journal', string="Invoicing Journal", check_company=True,
         domain="[('type', '=', 'sale')]",
         help="Sales journal of the recurring invoices; empty uses the subscription's or the company's default.")
+    proration_policy = fields.Selection(
+        [
+            ('prorate_now', 'Prorate now'),
+            ('prorate_next', 'Prorate on next invoice'),
+            ('next_period', 'No proration, apply at next period'),
+        ],
+        required=True, default='prorate_now',
+        help="How a change during a period is billed. Prorate now: an invoice for an upsell or a "
+             "credit note for a downgrade, for the remaining days of the period. Prorate on next "
+             "invoice: the same amounts as dated lines on the next regular invoice. No proration: "
+             "the change waits for the next period start.")
     note = fields.Html(string="Description", translate=True)
     subscription_count = fields.Integer(compute='_compute_subscription_count')
 

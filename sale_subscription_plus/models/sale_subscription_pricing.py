@@ -22,12 +22,19 @@ class SaleSubscriptionPricing(models.Model):
     pricelist_id = fields.Many2one(
         'product.pricelist', string="Pricelist", ondelete='cascade', check_company=True,
         help="Leave empty for the price used with any pricelist, in the company currency.")
-    company_id = fields.Many2one(related='product_template_id.company_id', store=True, index=True)
+    company_id = fields.Many2one(
+        'res.company', compute='_compute_company_id', store=True, index=True,
+        help="The product's company, or the plan's for a product shared between companies.")
     currency_id = fields.Many2one(
         'res.currency', compute='_compute_currency_id', store=True)
     price = fields.Monetary(
         string="Recurring Price", required=True, currency_field='currency_id',
         help="Untaxed price of one unit of the product's unit of measure for one billing period.")
+
+    @api.depends('product_template_id.company_id', 'plan_id.company_id')
+    def _compute_company_id(self):
+        for pricing in self:
+            pricing.company_id = pricing.product_template_id.company_id or pricing.plan_id.company_id
 
     @api.depends('pricelist_id', 'company_id')
     def _compute_currency_id(self):
