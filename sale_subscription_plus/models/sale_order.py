@@ -374,6 +374,34 @@ class SaleOrder(models.Model):
 
     # === ACTION METHODS === #
 
+    def action_confirm_imported(self):
+        """Confirm quotations imported from another system, without back invoices.
+
+        Each subscription starts on its start date, as if it had been
+        confirmed that day, so its history and MRR movements are the same
+        as if it had been created live. The first invoice is for the first
+        period that starts today or later, unless the import gave a next
+        invoice date. An end date in the past closes it the day after, like
+        a close at the end of the paid period.
+        """
+        for order in self:
+            if not order.plan_id or order.state not in ('draft', 'sent') or not order.start_date:
+                raise UserError(self.env._(
+                    "%(name)s cannot be confirmed as imported: it needs a recurring plan, a start "
+                    "date, and to still be a quotation.", name=order.name))
+        for order in self:
+            today = order.company_id._subscription_today()
+            if not order.next_invoice_date:
+                anchor = order.start_date
+                interval, unit = order.plan_id._period_args()
+                index = periods.period_index(anchor, today - timedelta(days=1), interval, unit) + 1
+                order.next_invoice_date = max(periods.period_start(anchor, index, interval, unit), anchor)
+            order.with_context(subscription_import=True).action_confirm()
+            if order.end_date and order.end_date < today:
+                order._close_finished_subscriptions(order.company_id, today)
+            order.message_post(body=self.env._("Confirmed as an imported subscription, without back invoices."))
+        return True
+
     def action_close_subscription(self):
         """Close the subscriptions today, with no reason (the wizard asks for one)."""
         self._close(when='now')
@@ -545,6 +573,10 @@ class SaleOrder(models.Model):
         """
         self.ensure_one()
         self._check_state(('progress',), self.env._("changed"))
+        # Periods that started before the change are billed first with the
+        # old lines, so that the change is prorated on the period it falls in.
+        if self._is_due(effective_date):
+            self._create_recurring_invoices(effective_date)
         before = self._snapshot()
         paid_period = self._paid_period()
         old_amounts = self._recurring_line_amounts()
@@ -769,6 +801,9 @@ class SaleOrder(models.Model):
                     "The subscription will close after its last paid day, %(date)s.",
                     date=format_date(self.env, values['end_date'])))
                 continue
+            # Periods that started before the close are still owed.
+            if subscription._is_due(today):
+                subscription._create_recurring_invoices(today)
             pending = subscription.adjustment_ids.filtered(lambda a: not a.is_invoiced)
             if pending:
                 subscription._invoice_adjustments(pending)
@@ -827,11 +862,14 @@ class SaleOrder(models.Model):
 
     def _close_finished_subscriptions(self, company, today):
         """Close the subscriptions whose last day of service is over, or renew their term."""
-        finished = self.search([
+        domain = [
             ('company_id', '=', company.id),
             ('subscription_state', '=', 'progress'),
             ('end_date', '<', today),
-        ])
+        ]
+        if self:
+            domain.append(('id', 'in', self.ids))
+        finished = self.search(domain)
         renewing = finished.filtered('auto_renew')
         renewing._renew_terms(today)
         to_close = finished - renewing

@@ -7,3 +7,5 @@ from . import test_recurring_monthly
 from . import test_subscription_pricing
 from . import test_thai_translation
 from . import test_lifecycle
+from . import test_mrr_analytics
+from . import test_cohort_report

@@ -200,11 +200,10 @@ class TestRecurringInvoicing(SubscriptionCommon):
         self.assertEqual(invoice.amount_total, 1000.0)
 
     @freeze_time('2026-02-01')
-    def test_fiscal_position_locked_order(self):
-        # "Lock Confirmed Sales" locks every order at confirmation.
+    def test_fiscal_position_lock_setting(self):
+        # "Lock Confirmed Sales" must not block the taxes found at invoice time.
         self.env.user.groups_id += self.env.ref('sale.group_auto_done_setting')
         subscription = self._start_subscription('2026-02-01')
-        self.assertTrue(subscription.locked)
 
         self.customer.country_id = self.country_us
         self._run_invoicing_job()
@@ -213,6 +212,23 @@ class TestRecurringInvoicing(SubscriptionCommon):
         self.assertEqual(len(invoice), 1)
         self.assertEqual(invoice.invoice_line_ids.tax_ids, self.tax_export_0)
         self.assertEqual(invoice.amount_total, 1000.0)
+
+    def test_fiscal_position_locked_by_hand(self):
+        with freeze_time('2026-02-01'):
+            subscription = self._start_subscription('2026-02-01')
+            subscription.action_lock()
+            self.customer.country_id = self.country_us
+            self._run_invoicing_job()
+        with freeze_time('2026-03-01'):
+            self._run_invoicing_job()
+
+        february, march = self._invoices(subscription)
+        self.assertEqual(february.invoice_line_ids.tax_ids, self.tax_export_0)
+        self.assertEqual(march.invoice_line_ids.tax_ids, self.tax_export_0)
+        self.assertEqual(march.amount_total, 1000.0)
+        self.assertTrue(subscription.locked)
+        # Sale forbids changing the taxes of a locked order, so its lines keep theirs.
+        self.assertEqual(subscription.order_line.tax_id, self.tax_vat_7)
 
     # === WHAT THE PLAN DOES WITH NEW INVOICES === #
 
