@@ -33,11 +33,15 @@ daily job that invoices every due period exactly once.
         'views/account_move_views.xml',
         'views/sale_subscription_cohort_views.xml',
         # Menus reference the actions above, so they load last.
+        'views/sale_subscription_forecast_views.xml',
         'views/sale_subscription_plus_menus.xml',
     ],
     'assets': {
         'web.assets_backend': [
             'sale_subscription_plus/static/src/cohort/**/*',
+        ],
+        'web.assets_tests': [
+            'sale_subscription_plus/static/tests/tours/**/*',
         ],
     },
     'installable': True,

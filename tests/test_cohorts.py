@@ -96,7 +96,7 @@ def test_total_row_weighted():
     logo = build_grid(COHORTS, CHANGES, TODAY, 'month', 'logo')['total']
     revenue = build_grid(COHORTS, CHANGES, TODAY, 'month', 'revenue')['total']
 
-    # Offsets 0 and 1 count both cohorts; offsets 2 and 3 only January.
+    # Offsets 0 and 1 count both cohorts, but offsets 2 and 3 count only January.
     assert logo['size'] == 7
     assert logo['cells'] == [85.7, 71.4, 75.0, 50.0]  # 6/7, 5/7, 3/4, 2/4
     assert revenue['start_mrr'] == Decimal('620')

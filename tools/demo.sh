@@ -38,7 +38,7 @@ for arg in "$@"; do
     esac
 done
 
-# Odoo's own rule for database names; it also keeps the name safe in the
+# Odoo's own rule for database names. It also keeps the name safe in the
 # --db-filter regular expression below.
 if ! [[ $DEMO_DB =~ ^[A-Za-z0-9][A-Za-z0-9_.-]*$ ]]; then
     echo "Invalid DEMO_DB '$DEMO_DB': use letters, digits, '_', '.' and '-', starting with a letter or digit." >&2

@@ -38,11 +38,14 @@ odoo_addons_path() {
     if [ -d "$odoo_dir/../addons/sale" ]; then
         paths="$paths,$(cd "$odoo_dir/../addons" && pwd)"
     fi
-    paths="$paths,$REPO_ROOT"
-    # Odoo rejects a folder that holds no add-on, so an empty addons_extra is skipped.
+    # addons_extra comes before the repository root that contains it: Odoo
+    # gives a file to the first addons path it is under, and the translation
+    # export would otherwise miss the companion add-ons. Odoo rejects a
+    # folder that holds no add-on, so an empty addons_extra is skipped.
     if compgen -G "$REPO_ROOT/addons_extra/*/__manifest__.py" >/dev/null; then
         paths="$paths,$REPO_ROOT/addons_extra"
     fi
+    paths="$paths,$REPO_ROOT"
     echo "$paths"
 }
 

@@ -7,6 +7,8 @@ from . import sale_subscription_change
 from . import sale_subscription_change_line
 from . import sale_subscription_adjustment
 from . import sale_subscription_mrr_movement
+from . import sale_subscription_forecast
+from . import sale_subscription_forecast_line
 from . import sale_subscription_cohort
 from . import product_template
 from . import sale_order_template

@@ -220,7 +220,7 @@ class RecurringInvoiceBuilder:
             if not journal:
                 raise UserError(self.env._(
                     "Company %(company)s has no sales journal, so its subscriptions cannot be "
-                    "invoiced. Create a journal of type Sales in Accounting settings.",
+                    "invoiced. Create a journal of type Sales in Accounting > Configuration > Journals.",
                     company=company.display_name,
                 ))
             self._journals[company.id] = journal

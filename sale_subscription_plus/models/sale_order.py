@@ -313,6 +313,16 @@ class SaleOrder(models.Model):
         self.filtered(lambda o: o.is_subscription and o.locked).action_unlock()
         return result
 
+    def _action_cancel(self):
+        running = self.filtered(lambda o: o.subscription_state in ('progress', 'paused'))
+        before = running._snapshot()
+        result = super()._action_cancel()
+        # A cancelled subscription stops paying like a closed one; the
+        # history records it as a close so that the MRR ledger follows.
+        for subscription in running:
+            subscription._log_events('close', subscription.company_id._subscription_today(), before)
+        return result
+
     def _should_be_locked(self):
         return super()._should_be_locked() and not self.is_subscription
 
@@ -387,8 +397,8 @@ class SaleOrder(models.Model):
         for order in self:
             if not order.plan_id or order.state not in ('draft', 'sent') or not order.start_date:
                 raise UserError(self.env._(
-                    "%(name)s cannot be confirmed as imported: it needs a recurring plan, a start "
-                    "date, and to still be a quotation.", name=order.name))
+                    "%(name)s cannot be confirmed as imported: it must have a recurring plan and a "
+                    "start date, and still be a quotation.", name=order.name))
         for order in self:
             today = order.company_id._subscription_today()
             if not order.next_invoice_date:
@@ -550,14 +560,26 @@ class SaleOrder(models.Model):
         return first_day, last_day
 
     def _check_state(self, allowed, action):
+        """Raise unless every subscription is in one of the ``allowed`` states.
+
+        :param str action: 'change', 'pause', 'resume', 'close' or 'reopen'
+        """
+        states = dict(self._fields['subscription_state']._description_selection(self.env))
         for subscription in self:
-            if subscription.subscription_state not in allowed:
-                states = dict(self._fields['subscription_state']._description_selection(self.env))
-                raise UserError(self.env._(
-                    "Subscription %(name)s is %(state)s, so it cannot be %(action)s.",
-                    name=subscription.name, state=states.get(subscription.subscription_state, '-'),
-                    action=action,
-                ))
+            if subscription.subscription_state in allowed:
+                continue
+            values = {'name': subscription.name, 'state': states.get(subscription.subscription_state, '-')}
+            if action == 'change':
+                message = self.env._("Subscription %(name)s is %(state)s, so it cannot be changed.", **values)
+            elif action == 'pause':
+                message = self.env._("Subscription %(name)s is %(state)s, so it cannot be paused.", **values)
+            elif action == 'resume':
+                message = self.env._("Subscription %(name)s is %(state)s, so it cannot be resumed.", **values)
+            elif action == 'close':
+                message = self.env._("Subscription %(name)s is %(state)s, so it cannot be closed.", **values)
+            else:
+                message = self.env._("Subscription %(name)s is %(state)s, so it cannot be reopened.", **values)
+            raise UserError(message)
 
     def _apply_recurring_change(self, targets, new_plan, effective_date,
                                 event_type=None, note=None, settle=True):
@@ -572,11 +594,13 @@ class SaleOrder(models.Model):
         :return: the invoices or credit notes created by the settlement
         """
         self.ensure_one()
-        self._check_state(('progress',), self.env._("changed"))
+        self._check_state(('progress',), 'change')
         # Periods that started before the change are billed first with the
-        # old lines, so that the change is prorated on the period it falls in.
-        if self._is_due(effective_date):
-            self._create_recurring_invoices(effective_date)
+        # old lines, so that the change is prorated on the period it falls in;
+        # a period starting on the change date is billed with the new lines.
+        day_before = effective_date - timedelta(days=1)
+        if self._is_due(day_before):
+            self._create_recurring_invoices(day_before)
         before = self._snapshot()
         paid_period = self._paid_period()
         old_amounts = self._recurring_line_amounts()
@@ -604,12 +628,10 @@ class SaleOrder(models.Model):
                 }
             documents = self._settle_change(deltas, paid_period, effective_date)
 
-        if plan_switch:
-            today = self.company_id._subscription_today()
-            if self._is_due(today):
-                # The new plan's first period is invoiced at once, together
-                # with the credit of the old plan when it waits for this invoice.
-                documents |= self._create_recurring_invoices(today)
+        if plan_switch and self._is_due(effective_date):
+            # The new plan's first period is invoiced at once, together with
+            # the credit of the old plan when it waits for this invoice.
+            documents |= self._create_recurring_invoices(effective_date)
         if not event_type:
             if plan_switch:
                 event_type = 'plan_switch'
@@ -697,13 +719,16 @@ class SaleOrder(models.Model):
         # their creation follows from a change the user was allowed to make.
         records = self.env['sale.subscription.adjustment'].sudo().create(adjustments)
         if self.proration_policy == 'prorate_now':
-            return self._invoice_adjustments(records)
+            return self._invoice_adjustments(records, effective_date)
         return self.env['account.move']
 
-    def _invoice_adjustments(self, adjustments):
-        """Invoice ``adjustments`` now: an invoice, or a credit note when they sum below zero."""
+    def _invoice_adjustments(self, adjustments, invoice_date=None):
+        """Invoice ``adjustments`` now: an invoice, or a credit note when they sum below zero.
+
+        :param invoice_date: date of the document; today in the company's time zone by default
+        """
         self.ensure_one()
-        builder = RecurringInvoiceBuilder(self.env, self.company_id._subscription_today())
+        builder = RecurringInvoiceBuilder(self.env, invoice_date or self.company_id._subscription_today())
         vals = builder.prepare_adjustment_document(self, adjustments)
         # Salespeople may not create invoices themselves; sale's own
         # invoicing does the same elevation.
@@ -720,7 +745,7 @@ class SaleOrder(models.Model):
     def _schedule_change(self, targets, new_plan, effective_date, description=False):
         """Record a change that the invoicing job applies on ``effective_date``."""
         self.ensure_one()
-        self._check_state(('progress', 'paused'), self.env._("changed"))
+        self._check_state(('progress', 'paused'), 'change')
         return self.env['sale.subscription.change'].create({
             'subscription_id': self.id,
             'effective_date': effective_date,
@@ -741,7 +766,7 @@ class SaleOrder(models.Model):
         The days already paid after ``pause_date`` are kept: resuming moves
         the next invoice date (and a fixed term's end) by the paused days.
         """
-        self._check_state(('progress',), self.env._("paused"))
+        self._check_state(('progress',), 'pause')
         for subscription in self:
             if resume_date and resume_date <= pause_date:
                 raise ValidationError(self.env._(
@@ -762,7 +787,7 @@ class SaleOrder(models.Model):
 
     def _resume(self, resume_date):
         """Resume paused subscriptions on ``resume_date``, keeping the paid days."""
-        self._check_state(('paused',), self.env._("resumed"))
+        self._check_state(('paused',), 'resume')
         for subscription in self:
             resume_date = max(resume_date, subscription.pause_date)
             shift = resume_date - subscription.pause_date
@@ -780,17 +805,17 @@ class SaleOrder(models.Model):
             subscription.write(values)
             subscription._log_events('resume', resume_date, before)
 
-    def _close(self, when='now', reason=False, comment=False):
+    def _close(self, when='now', reason=False, comment=False, close_date=None):
         """Close now, or at the end of the paid period.
 
-        Closing now ends the service today; pending prorated amounts are
-        invoiced at once so they are not lost. Closing at the end of the
+        Closing now ends the service on ``close_date`` (today by default);
+        pending prorated amounts are invoiced at once so they are not lost. Closing at the end of the
         period keeps the subscription in progress until its last paid day;
         the invoicing job closes it the day after.
         """
-        self._check_state(('progress', 'paused'), self.env._("closed"))
+        self._check_state(('progress', 'paused'), 'close')
         for subscription in self:
-            today = subscription.company_id._subscription_today()
+            today = close_date or subscription.company_id._subscription_today()
             values = {'close_reason_id': reason.id if reason else False, 'close_comment': comment or False}
             subscription.scheduled_change_ids.filtered(lambda c: c.state == 'scheduled').action_cancel()
             if when == 'period_end' and subscription.subscription_state == 'progress':
@@ -815,15 +840,15 @@ class SaleOrder(models.Model):
             subscription._log_events(
                 'close', today, before, close_reason_id=values['close_reason_id'], note=comment or False)
 
-    def _reopen(self, note=False):
+    def _reopen(self, note=False, reopen_date=None):
         """Put closed subscriptions back in progress.
 
         A subscription closed for longer than its paid period starts a new
         billing cycle today; the time it was closed is never invoiced.
         """
-        self._check_state(('closed',), self.env._("reopened"))
+        self._check_state(('closed',), 'reopen')
         for subscription in self:
-            today = subscription.company_id._subscription_today()
+            today = reopen_date or subscription.company_id._subscription_today()
             values = {
                 'subscription_state': 'progress',
                 'end_date': False,

@@ -76,7 +76,7 @@ class SaleOrderTemplate(models.Model):
             for product in recurring_products:
                 if not pricing_model._find_pricing(product, self.plan_id, self.env['product.pricelist']):
                     problems.append(self.env._(
-                        "%(product)s has no recurring price for plan \"%(plan)s\".",
+                        "%(product)s has no recurring price for plan \"%(plan)s\"",
                         product=product.display_name, plan=self.plan_id.name))
         for product in self.setup_fee_product_ids.filtered('recurring_invoice'):
             problems.append(self.env._(

@@ -1,10 +1,14 @@
 # Part of sale_subscription_plus. License LGPL-3.
+from collections import defaultdict
+from decimal import Decimal
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.misc import format_amount, format_date
 
 from ..tools import cohorts
+from ..tools.money import to_decimal
 
 # Grouping key -> model of the dimension. Every key except product_id is a
 # column of the MRR ledger. product_id is the first recurring product of the
@@ -91,13 +95,13 @@ class SaleSubscriptionCohort(models.AbstractModel):
     def _check_cohort_options(self, period, measure, groupby):
         if period not in cohorts.COHORT_PERIODS:
             raise UserError(self.env._(
-                "Invalid cohort period %(value)r: choose month, quarter or year.", value=period))
+                'Invalid cohort period "%(value)s": choose month, quarter or year.', value=period))
         if measure not in cohorts.COHORT_MEASURES:
             raise UserError(self.env._(
-                "Invalid cohort measure %(value)r: choose logo (customer count) or revenue.", value=measure))
+                'Invalid cohort measure "%(value)s": choose logo (customer count) or revenue.', value=measure))
         if groupby and groupby not in COHORT_GROUPBY_MODELS:
             raise UserError(self.env._(
-                "Invalid cohort grouping %(value)r: choose one of %(choices)s, or none.",
+                'Invalid cohort grouping "%(value)s": choose one of %(choices)s, or none.',
                 value=groupby, choices=", ".join(COHORT_GROUPBY_MODELS)))
 
     @api.model
@@ -109,7 +113,7 @@ class SaleSubscriptionCohort(models.AbstractModel):
             value = fields.Date.to_date(date_from)
         except (TypeError, ValueError):
             raise UserError(self.env._(
-                "Invalid start date %(value)r for the cohorts: enter a date such as 2026-01-31.",
+                'Invalid start date "%(value)s" for the cohorts: enter a date such as 2026-01-31.',
                 value=date_from)) from None
         return cohorts.period_start(value, period)
 
@@ -121,12 +125,15 @@ class SaleSubscriptionCohort(models.AbstractModel):
 
         Change rows sum, over a cohort's customers and per period, each
         movement's ``mrr_after - mrr_before`` and its change of "MRR above
-        zero". The ledger stores each customer's movements as a chain (a
-        movement's ``mrr_before`` is the previous movement's ``mrr_after``),
-        so the running total of these sums up to a period end is the sum of
+        zero". The ledger stores each customer's movements as a chain: a
+        movement's ``mrr_before`` is the previous movement's ``mrr_after``.
+        So the running total of these sums up to a period end is the sum of
         the ``mrr_after`` of each customer's last movement on or before that
-        date. One grouped scan of the ledger gives it, without sorting the
-        ledger per customer.
+        date. One hash join and one grouping of the ledger give it, without
+        sorting the ledger per customer.
+
+        MRR sums are converted to the current company's currency here, after
+        the grouping, so the query handles any number of companies alike.
         """
         movement_model = self.env['sale.subscription.mrr.movement']
         movement_model.flush_model()
@@ -141,7 +148,6 @@ class SaleSubscriptionCohort(models.AbstractModel):
             else SQL("NULL::integer")
         )
         movements = query.select(
-            SQL.identifier(table, 'id'),
             SQL.identifier(table, 'company_id'),
             SQL.identifier(table, 'partner_id'),
             SQL.identifier(table, 'effective_date'),
@@ -156,95 +162,87 @@ class SaleSubscriptionCohort(models.AbstractModel):
                 ['order_id', 'product_id', 'sequence', 'is_recurring', 'display_type'])
             # The product is read from the subscription's lines, like the
             # other dimensions that the ledger copied from the subscription.
+            # One hash join with every subscription's first line costs less
+            # than one line lookup per customer.
             group_join = SQL("""
-                LEFT JOIN LATERAL (
-                    SELECT line.product_id
+                LEFT JOIN (
+                    SELECT DISTINCT ON (line.order_id) line.order_id, line.product_id
                       FROM sale_order_line line
-                     WHERE line.order_id = acquisition.group_source
-                       AND line.is_recurring
+                     WHERE line.is_recurring
                        AND line.display_type IS NULL
                        AND line.product_id IS NOT NULL
-                  ORDER BY line.sequence, line.id
-                     LIMIT 1
-                ) first_line ON TRUE
+                  ORDER BY line.order_id, line.sequence, line.id
+                ) first_line ON first_line.order_id = movement.group_source
             """)
             group_key = SQL("first_line.product_id")
         else:
             group_join = SQL()
-            group_key = SQL("acquisition.group_source")
+            group_key = SQL("movement.group_source")
 
-        acquired_from = SQL("AND acquisition.effective_date >= %s", first_period) if first_period else SQL()
-        moved_from = SQL("AND movement.effective_date >= %s", first_period) if first_period else SQL()
-        unit = SQL("%s", period)
+        from_condition = SQL("AND movement.effective_date >= %s", first_period) if first_period else SQL()
+        # Read the rates first: reading them runs queries on the same cursor.
+        rates = self._cohort_currency_rates(today)
+        # tools.movements.classify gives a customer one 'new' movement per
+        # company (its first MRR above zero), so the 'new' rows are the customers.
         self.env.cr.execute(SQL("""
             WITH movement AS NOT MATERIALIZED (%(movements)s),
-            rate (company_id, rate) AS (VALUES %(rates)s),
-            acquisition AS (
-                SELECT DISTINCT ON (company_id, partner_id)
-                       company_id, partner_id, effective_date, group_source
-                  FROM movement
-                 WHERE movement_type = 'new'
-              ORDER BY company_id, partner_id, effective_date, id
-            ),
-            customer AS MATERIALIZED (
-                SELECT acquisition.company_id, acquisition.partner_id,
-                       acquisition.effective_date AS acquired_on,
-                       date_trunc(%(unit)s, acquisition.effective_date::timestamp)::date AS cohort,
+            customer AS NOT MATERIALIZED (
+                SELECT movement.company_id, movement.partner_id,
+                       date_trunc(%(unit)s, movement.effective_date::timestamp)::date AS cohort,
                        %(group_key)s AS group_key
-                  FROM acquisition
+                  FROM movement
                   %(group_join)s
-                 WHERE acquisition.effective_date <= %(today)s
-                   %(acquired_from)s
+                 WHERE movement.movement_type = 'new'
+                   AND movement.effective_date <= %(today)s
+                   %(from_condition)s
             )
-            SELECT 'size', customer.cohort, customer.group_key, NULL::date, COUNT(*), NULL::numeric
-              FROM customer
-          GROUP BY customer.cohort, customer.group_key
-            UNION ALL
-            SELECT 'change', customer.cohort, customer.group_key,
+            SELECT movement.company_id, customer.cohort, customer.group_key,
                    date_trunc(%(unit)s, movement.effective_date::timestamp)::date,
-                   SUM((movement.mrr_after > 0)::integer - (movement.mrr_before > 0)::integer),
-                   SUM((movement.mrr_after - movement.mrr_before) * rate.rate)
+                   COUNT(*) FILTER (WHERE movement.movement_type = 'new'),
+                   COUNT(*) FILTER (WHERE movement.mrr_after > 0)
+                       - COUNT(*) FILTER (WHERE movement.mrr_before > 0),
+                   -- As text: Odoo reads numeric columns as floats.
+                   (SUM(movement.mrr_after) - SUM(movement.mrr_before))::text
               FROM movement
               JOIN customer ON customer.company_id = movement.company_id
                            AND customer.partner_id = movement.partner_id
-              JOIN rate ON rate.company_id = movement.company_id
-             WHERE movement.effective_date >= customer.acquired_on
-               AND movement.effective_date <= %(today)s
-               %(moved_from)s
-          GROUP BY 2, 3, 4
+             WHERE movement.effective_date <= %(today)s
+               %(from_condition)s
+          GROUP BY 1, 2, 3, 4
         """,
             movements=movements,
-            rates=self._cohort_currency_rates(today),
-            unit=unit,
+            unit=period,
             group_key=group_key,
             group_join=group_join,
             today=today,
-            acquired_from=acquired_from,
-            moved_from=moved_from,
+            from_condition=from_condition,
         ))
-        cohort_rows = []
-        change_rows = []
-        for kind, cohort, group_key, change_start, count, mrr_change in self.env.cr.fetchall():
-            if kind == 'size':
-                cohort_rows.append((cohort, group_key, count))
-            else:
-                change_rows.append((cohort, group_key, change_start, count, mrr_change))
+        sizes = defaultdict(int)
+        changes = defaultdict(lambda: [0, Decimal(0)])
+        for company_id, cohort, group_key, change_start, acquired, active_change, mrr_change in self.env.cr.fetchall():
+            sizes[cohort, group_key] += acquired
+            change = changes[cohort, group_key, change_start]
+            change[0] += active_change
+            change[1] += Decimal(mrr_change) * rates[company_id]
+        cohort_rows = [(cohort, group_key, size) for (cohort, group_key), size in sizes.items()]
+        change_rows = [(*key, active, mrr) for key, (active, mrr) in changes.items()]
         return cohort_rows, change_rows
 
     @api.model
     def _cohort_currency_rates(self, today):
-        """Return SQL VALUES rows ``(company id, rate to the current company's currency)``.
+        """Return ``{company id: Decimal rate to the current company's currency}``.
 
-        Every company uses today's rate, so the ratios of a cohort that
-        spans companies move with its customers' MRR, not with exchange rates.
+        Every company's amounts are converted at today's rate of the current
+        company, as Odoo's multi-company reports do. So a cohort that spans
+        companies has ratios that follow its customers' MRR, not exchange rates.
         """
-        target = self.env.company.currency_id
+        current_company = self.env.company
         currency_model = self.env['res.currency']
-        return SQL(", ").join(
-            SQL("(%s, %s::numeric)", company.id,
-                repr(currency_model._get_conversion_rate(company.currency_id, target, company, today)))
+        return {
+            company.id: to_decimal(currency_model._get_conversion_rate(
+                company.currency_id, current_company.currency_id, current_company, today))
             for company in self.env.companies
-        )
+        }
 
     # === LABELS === #
 

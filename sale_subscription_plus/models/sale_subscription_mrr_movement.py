@@ -111,7 +111,7 @@ class SaleSubscriptionMrrMovement(models.Model):
             'params': {
                 'title': self.env._("MRR movements rebuilt"),
                 'message': self.env._(
-                    "%(after)s movements from the subscription history. Before the rebuild, "
+                    "Rebuilt %(after)s movements from the subscription history. Before the rebuild, "
                     "%(missing)s were missing and %(unexpected)s did not match the history.",
                     **report),
                 'type': 'success' if not (report['missing'] or report['unexpected']) else 'warning',

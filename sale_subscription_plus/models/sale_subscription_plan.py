@@ -38,7 +38,7 @@ class SaleSubscriptionPlan(models.Model):
     billing_period_display = fields.Char(
         string="Billing Period", compute='_compute_billing_period_display')
     invoice_action = fields.Selection(
-        INVOICE_ACTION_SELECTION, string="Recurring Invoices", required=True, default='post_send',
+        INVOICE_ACTION_SELECTION, string="Invoice Handling", required=True, default='post_send',
         help="What the invoicing job does with each invoice it creates.")
     journal_id = fields.Many2one(
         'account.journal', string="Invoicing Journal", check_company=True,

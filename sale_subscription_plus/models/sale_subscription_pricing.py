@@ -21,7 +21,7 @@ class SaleSubscriptionPricing(models.Model):
         check_company=True)
     pricelist_id = fields.Many2one(
         'product.pricelist', string="Pricelist", ondelete='cascade', check_company=True,
-        help="Leave empty for the price used with any pricelist, in the company currency.")
+        help="Leave empty to use this price with any pricelist; it is then in the company currency.")
     company_id = fields.Many2one(
         'res.company', compute='_compute_company_id', store=True, index=True,
         help="The product's company, or the plan's for a product shared between companies.")
@@ -55,14 +55,20 @@ class SaleSubscriptionPricing(models.Model):
                 ('plan_id', '=', pricing.plan_id.id),
                 ('pricelist_id', '=', pricing.pricelist_id.id),
             ])
-            if duplicates:
+            if not duplicates:
+                continue
+            product = pricing.product_id.display_name or pricing.product_template_id.display_name
+            if pricing.pricelist_id:
                 raise ValidationError(self.env._(
                     "Product \"%(product)s\" already has a recurring price for plan \"%(plan)s\" "
                     "and pricelist \"%(pricelist)s\". Edit that price instead of adding another.",
-                    product=pricing.product_id.display_name or pricing.product_template_id.display_name,
-                    plan=pricing.plan_id.name,
-                    pricelist=pricing.pricelist_id.name or self.env._("any"),
+                    product=product, plan=pricing.plan_id.name, pricelist=pricing.pricelist_id.name,
                 ))
+            raise ValidationError(self.env._(
+                "Product \"%(product)s\" already has a recurring price for plan \"%(plan)s\" "
+                "without a pricelist. Edit that price instead of adding another.",
+                product=product, plan=pricing.plan_id.name,
+            ))
 
     @api.constrains('price')
     def _check_price(self):

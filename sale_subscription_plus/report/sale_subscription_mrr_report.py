@@ -60,6 +60,8 @@ class SaleSubscriptionMrrReport(models.Model):
     def _table_query(self):
         return SQL(
             """
+            -- NOTE: CURRENT_DATE is the database session's date, not the
+            -- company's, so the new month appears at midnight UTC.
             WITH bounds AS (
                 SELECT date_trunc('month', MIN(effective_date))::date AS first_month,
                        GREATEST(date_trunc('month', MAX(effective_date)),
@@ -119,7 +121,7 @@ class SaleSubscriptionMrrReport(models.Model):
                    NULL AS close_reason_id
               FROM balance_rows b
               JOIN res_company c ON c.id = b.company_id
-             WHERE b.amount != 0
+             WHERE b.amount != 0 OR b.row_type = 'closing'
             """,
             offset=BALANCE_ROW_ID_OFFSET,
         )

@@ -9,3 +9,4 @@ from . import test_thai_translation
 from . import test_lifecycle
 from . import test_mrr_analytics
 from . import test_cohort_report
+from . import test_forecast_report

@@ -5,7 +5,7 @@ This file imports nothing from Odoo so that plain pytest can test it.
 
 A customer's cohort is the period of its first MRR. For each cohort and each
 period since acquisition (offset 0 is the acquisition period), the grid
-holds the number of the cohort's customers with MRR above zero and their
+contains the number of the cohort's customers with MRR above zero and their
 summed MRR at the end of that period. Today's period ends today.
 
 The input is not one row per customer and period. It is the net change, per
@@ -57,8 +57,8 @@ def build_grid(cohorts, changes, today, period, measure, group_sort_key=None):
 
     :param cohorts: iterable of ``(cohort_start, group_key, size)``, where
         ``size`` is the number of customers acquired in the period that
-        starts on ``cohort_start``; ``group_key`` splits a cohort (None when
-        the grid is not split)
+        starts on ``cohort_start``. ``group_key`` splits a cohort, and is
+        None when the grid is not split.
     :param changes: iterable of ``(cohort_start, group_key, period_start,
         active_change, mrr_change)``: for the customers of that cohort and
         group, the net change during the period that starts on
@@ -72,10 +72,10 @@ def build_grid(cohorts, changes, today, period, measure, group_sort_key=None):
         rows of one cohort; by default None sorts last and keys sort by value
     :return: dict with ``columns`` (the number of offsets), ``rows`` and
         ``total``. Each row is a dict with ``cohort``, ``group``, ``size``,
-        ``start_mrr`` (Decimal), ``last_offset`` (today's offset), and the
-        lists ``active`` and ``mrr`` (values at each period end up to
-        ``last_offset``) and ``cells`` (percentages rounded to 0.1, None
-        after ``last_offset`` and where the denominator is zero).
+        ``start_mrr`` (Decimal) and ``last_offset`` (today's offset). Its
+        lists ``active`` and ``mrr`` contain the values at each period end up
+        to ``last_offset``. Its list ``cells`` contains the percentages rounded
+        to 0.1, with None after ``last_offset`` and where the denominator is zero.
         ``total`` holds the same keys, except ``cohort`` and ``group``. Its
         cell for an offset divides the sum over the rows that reached that
         offset by the sum of their denominators. It is None when there is no row.

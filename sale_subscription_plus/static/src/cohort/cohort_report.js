@@ -113,6 +113,15 @@ export class SubscriptionCohortReport extends Component {
     }
 
     /**
+     * Return whether the row at `index` starts a cohort. When a grouping
+     * splits the cohorts, only that row shows the cohort's label.
+     */
+    isFirstOfCohort(index) {
+        const rows = this.state.grid.rows;
+        return index === 0 || rows[index - 1].cohort !== rows[index].cohort;
+    }
+
+    /**
      * @param {Object} row a row of the grid
      * @param {number} offset column index
      * @returns {string} the cell text: empty for a future period, a dash

@@ -1,0 +1,1 @@
+# Part of sale_subscription_plus. License LGPL-3.
