@@ -19,7 +19,9 @@ Steps:
 3. The job runs through its real entry point,
    ``env['sale.order']._cron_create_recurring_invoices()``, in this script's
    main thread, which is not a test thread, so the job commits per batch as
-   in production. The wall time of that call is the end-to-end time.
+   in production. The wall time of that call is the end-to-end time. When
+   the server's autovacuum is off, a thread runs ANALYZE every minute
+   meanwhile, as autovacuum would (``--analyze-every``).
 4. Checks: one invoice per subscription, all posted, all queued for
    account's sending job, next invoice date one month later. A second run
    must create no invoice.
@@ -72,6 +74,7 @@ def parse_arguments():
     parser = argparse.ArgumentParser(
         description="Benchmark of the recurring invoicing job. Options not listed "
                     "here are passed to Odoo (for example -c and --addons-path).")
+
     parser.add_argument(
         '--db', default='bench_invoicing',
         help="Name of the base database; case databases get this name plus a suffix "
@@ -105,9 +108,13 @@ def parse_arguments():
         help="Run the job under cProfile and write one .prof file per case in this "
              "folder. Profiling slows the job down, so the rates of such a run are "
              "not comparable with a normal run.")
+
     arguments, odoo_arguments = parser.parse_known_args()
-    arguments.sizes = [int(value) for value in arguments.sizes.split(',')]
-    arguments.lines = [int(value) for value in arguments.lines.split(',')]
+    try:
+        arguments.sizes = [int(value) for value in arguments.sizes.split(',')]
+        arguments.lines = [int(value) for value in arguments.lines.split(',')]
+    except ValueError as error:
+        parser.error(f"invalid --sizes or --lines: {error}. Give whole numbers separated by commas.")
     if any(size < 1 for size in arguments.sizes):
         parser.error(f"invalid --sizes {arguments.sizes}: every size must be at least 1")
     if any(count not in (1, 2, 3) for count in arguments.lines):
@@ -139,7 +146,7 @@ def drop_database(name):
 
 def copy_database(source, target):
     drop_database(target)
-    # PostgreSQL copies a database only while nobody is connected to it.
+    # PostgreSQL copies a database only when no other session is connected to it.
     Registry.delete(source)
     odoo.sql_db.close_db(source)
     with closing(odoo.sql_db.db_connect('postgres').cursor()) as cr:
@@ -214,8 +221,10 @@ def create_bench_data(env, company, max_size):
             ],
         })
     templates.action_confirm()
-    # Closed, so that the job never invoices the templates themselves.
-    templates.action_close_subscription()
+    # A year ahead, so that the job never invoices the templates themselves.
+    # They stay in progress, so the clones copy no closing data.
+    for template in templates:
+        template.next_invoice_date = template.start_date + relativedelta(years=1)
 
 
 def template_subscription(env, line_count):
@@ -382,7 +391,8 @@ def batch_durations_from_create_dates(cr, move_ids, end_wall_time):
 
     Odoo stamps create_date with the transaction's start time, and the job
     commits once per batch, so each distinct create_date is the start of a
-    batch; the next start, or the end of the job for the last one, is its end.
+    batch. A batch ends where the next one starts, and the last one at the
+    end of the job.
     """
     cr.execute(SQL(
         "SELECT DISTINCT create_date FROM account_move WHERE id = ANY(%s) ORDER BY 1", move_ids))
@@ -408,8 +418,8 @@ def describe_batches(durations):
 class CpuClock:
     """CPU seconds used by this process and by the PostgreSQL backend of one cursor.
 
-    On a machine shared with other work, wall time grows with the load while
-    CPU time barely moves. The job waits on its backend for every query, so
+    On a machine shared with other work, wall time grows with the load much
+    more than CPU time does. The job waits on its backend for every query, so
     the sum of both CPU times is close to the wall time on an idle machine.
     The backend's time is read from /proc, so it is only known when
     PostgreSQL runs on this machine and /proc/<pid>/stat is readable.
@@ -460,7 +470,7 @@ def run_job(registry, batch_size, analyze_every, profile_path=None):
     :return: (processed, wall seconds, wall clock time at the end, (Odoo CPU, PostgreSQL CPU))
     """
     with registry.cursor() as cr, StatisticsRefresher(registry, analyze_every):
-        # An empty context, as ir.cron gives its jobs.
+        # Like the context ir.cron gives its jobs: no tracking or language key.
         env = api.Environment(cr, SUPERUSER_ID, {})
         cpu_clock = CpuClock(cr)
         profiler = cProfile.Profile() if profile_path else None
