@@ -33,6 +33,8 @@ class RecurringInvoiceBuilder:
         """Return ``(vals_list, next_invoice_date)`` for one subscription."""
         plan = subscription.plan_id
         interval, unit = plan._period_args()
+        # NOTE: an end date set by hand in the middle of a period still bills
+        # that whole last period; terms from templates end on a period boundary.
         due = periods.due_periods(
             subscription.billing_anchor_date or subscription.start_date,
             subscription.next_invoice_date, self.today,
